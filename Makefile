@@ -19,7 +19,6 @@ help:
 # The environment is (re)built when it is missing or pyproject.toml changed.
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[book,test]'
 	touch $@
 

@@ -19,11 +19,71 @@ __all__ = [
 # --- estimators: closed forms, sample propagation, binning (sp.py, closed_form.py, binning.py) ---
 
 # --- estimators: kNN and KDE (knn.py, kde.py) ---
+from ibtools.kde import bandwidth_kde, entropy_kde
+from ibtools.knn import entropy_knn, mi_knn, mi_ksg
+
+__all__ += ["bandwidth_kde", "entropy_kde", "entropy_knn", "mi_knn", "mi_ksg"]
 
 # --- estimators: neural bounds (neural.py) ---
+from ibtools import synthetic
+from ibtools.neural import NeuralMIResult, mi_neural
+
+__all__ += ["NeuralMIResult", "mi_neural", "synthetic"]
 
 # --- noisy networks and the SZT experiment (noisy.py, datasets.py, clustering.py) ---
+from ibtools import szt
+from ibtools.clustering import ClassCosine, cosine_similarity_by_class
+from ibtools.datasets import SZTData, find_data_dir, load_szt, split_train_test
+from ibtools.noisy import (
+    NoisyMLP,
+    evaluate_noiseless,
+    hidden_noiseless,
+    log_spaced_epochs,
+    sample_layers,
+    train_noisy_mlp,
+)
+from ibtools.szt import SZTConfig, SZTResult, compression_table, peak_and_fall, run_szt
+
+__all__ += [
+    "ClassCosine",
+    "NoisyMLP",
+    "SZTConfig",
+    "SZTData",
+    "SZTResult",
+    "compression_table",
+    "cosine_similarity_by_class",
+    "evaluate_noiseless",
+    "find_data_dir",
+    "hidden_noiseless",
+    "load_szt",
+    "log_spaced_epochs",
+    "peak_and_fall",
+    "run_szt",
+    "sample_layers",
+    "split_train_test",
+    "szt",
+    "train_noisy_mlp",
+]
 
 # --- single-neuron toy (single_neuron.py) ---
+from ibtools import single_neuron
+from ibtools.single_neuron import (
+    check_single_neuron_parameters,
+    density_single_neuron,
+    mi_single_neuron,
+    mi_single_neuron_sp,
+    single_neuron_phases,
+    train_single_neuron,
+)
+
+__all__ += [
+    "check_single_neuron_parameters",
+    "density_single_neuron",
+    "mi_single_neuron",
+    "mi_single_neuron_sp",
+    "single_neuron",
+    "single_neuron_phases",
+    "train_single_neuron",
+]
 
 # --- compression for the synthetic-image benchmark (compression.py) ---

@@ -23,7 +23,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,7 +162,8 @@ def _execute_notebook(notebook: Path, output_dir: Path, parameters: dict, label:
     if output_dir.exists():
         shutil.rmtree(output_dir)
     output_dir.mkdir(parents=True)
-    parameters = {**parameters, "results_dir": str(output_dir)}
+    shown = output_dir.relative_to(ROOT) if output_dir.is_relative_to(ROOT) else output_dir
+    parameters = {**parameters, "results_dir": str(shown)}
     started = time.perf_counter()
     try:
         papermill.execute_notebook(
@@ -175,9 +175,10 @@ def _execute_notebook(notebook: Path, output_dir: Path, parameters: dict, label:
             progress_bar=False,
         )
     except PapermillExecutionError as err:
+        first_line = (err.source or "").strip().splitlines()[:1] or [""]
         raise ChapterFailed(
-            f"chapter {label} failed in cell {err.cell_index} (execution count {err.exec_count}) "
-            f"of {notebook.name}: {err.ename}: {err.evalue}\n"
+            f"chapter {label} failed in cell {err.cell_index} of the executed {notebook.name} "
+            f"(execution count {err.exec_count}, `{first_line[0][:80]}`): {err.ename}: {err.evalue}\n"
             f"partial notebook: {output_dir / 'notebook.ipynb'}"
         ) from None
     seconds = time.perf_counter() - started
@@ -304,7 +305,8 @@ def build_site(
     intro = intro.replace("{{ scorecard }}", scorecard_markdown(profile_dir, chapters))
     (source / "intro.md").write_text(intro)
     result = subprocess.run(
-        [sys.executable, "-m", "jupyter_book", "build", str(source), "--path-output", str(staging),
+        [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source),
+         "--path-output", str(staging),
          "--warningiserror", "--keep-going", "--quiet"],
         capture_output=True, text=True,
     )

@@ -37,22 +37,34 @@ def test_current_chapter_is_not_executed_again(smoke_results, capsys):
 
 def test_failing_cell_is_named(tmp_path):
     notebook = nbformat.v4.new_notebook()
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     params = nbformat.v4.new_code_cell("results_dir = 'x'")
     params.metadata["tags"] = ["parameters"]
     notebook.cells = [params, nbformat.v4.new_code_cell("1 / 0")]
     path = tmp_path / "broken.ipynb"
     nbformat.write(notebook, path)
-    with pytest.raises(pipeline.ChapterFailed, match=r"broken \(smoke\) failed in cell 1 .*ZeroDivisionError"):
+    with pytest.raises(
+        pipeline.ChapterFailed,
+        match=r"broken \(smoke\) failed in cell 2 .*`1 / 0`.*ZeroDivisionError",
+    ):
         pipeline._execute_notebook(path, tmp_path / "out", {}, "broken (smoke)")
 
 
 def test_custom_run_writes_under_runs(tmp_path):
-    folder = pipeline.run_custom("single_neuron", "smoke", ["epochs=200", "beta=0.05"], runs_root=tmp_path)
+    folder = pipeline.run_custom(
+        "single_neuron", "smoke", ["epochs=200", "beta=0.05"], runs_root=tmp_path
+    )
     assert folder.parent == tmp_path and folder.name.startswith("single_neuron-")
     params = json.loads((folder / "params.json").read_text())
     assert params["params"]["epochs"] == 200 and params["params"]["beta"] == 0.05
-    assert json.loads((folder / "overrides.json").read_text())["overrides"] == {"epochs": 200, "beta": 0.05}
+    assert json.loads((folder / "overrides.json").read_text())["overrides"] == {
+        "epochs": 200,
+        "beta": 0.05,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -67,14 +79,18 @@ def test_site_has_every_page(site):
     assert (site / "references.html").is_file()
     for chapter in pipeline.load_chapters():
         assert (site / "chapters" / f"{chapter}.html").is_file()
-    index = (site / "index.html").read_text()
+    index = (site / "intro.html").read_text()
     assert "smoke" in index and "verdict" in index
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
 
 
 @pytest.fixture(scope="module")
 def served_site(site):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *args: None
+    handler = functools.partial(_QuietHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -91,8 +107,14 @@ def browser():
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
@@ -104,8 +126,11 @@ def _open(browser, url):
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(url, wait_until="networkidle")
-    page.wait_for_function("() => !window.MathJax || !window.MathJax.startup || "
-                           "window.MathJax.startup.promise !== undefined", timeout=15000)
+    page.wait_for_function(
+        "() => !window.MathJax || !window.MathJax.startup || "
+        "window.MathJax.startup.promise !== undefined",
+        timeout=15000,
+    )
     page.evaluate("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
     return page, errors
 

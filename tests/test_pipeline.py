@@ -29,7 +29,9 @@ def test_notebooks_are_committed_without_outputs():
 
 
 def test_parse_assignments_reads_literals_and_strings():
-    parsed = pipeline.parse_assignments(["beta=0.05", "epochs=20000", "activation=relu", "x=[1, 2]"])
+    parsed = pipeline.parse_assignments(
+        ["beta=0.05", "epochs=20000", "activation=relu", "x=[1, 2]"]
+    )
     assert parsed == {"beta": 0.05, "epochs": 20000, "activation": "relu", "x": [1, 2]}
     with pytest.raises(ValueError, match="name=value"):
         pipeline.parse_assignments(["beta"])

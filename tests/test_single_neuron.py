@@ -18,8 +18,8 @@ def test_mi_levels_of_the_reference_configurations():
     assert ib.mi_single_neuron(0.2, 0.0, beta) / LN2 == pytest.approx(2.0, abs=1e-4)
     # all four means equal: no information
     assert ib.mi_single_neuron(0.0, 0.0, beta) / LN2 == pytest.approx(0.0, abs=1e-6)
-    # -3 and -1 saturated together at -1, 1 and 3 apart: 1.5 bits
-    assert ib.mi_single_neuron(2.0, -4.0, beta) / LN2 == pytest.approx(1.5, abs=2e-3)
+    # means -1, 0, 1, 1: two merged, two apart: 1.5 bits
+    assert ib.mi_single_neuron(5.0, 5.0, beta) / LN2 == pytest.approx(1.5, abs=2e-3)
     # the three negative inputs merged, +1 apart: H_b(1/4) = 0.811 bits
     h_quarter = -(0.25 * math.log2(0.25) + 0.75 * math.log2(0.75))
     assert ib.mi_single_neuron(6.0, -12.0, beta) / LN2 == pytest.approx(h_quarter, abs=1e-3)
