@@ -34,7 +34,7 @@ book: chapters
 
 run: $(STAMP)
 	@test -n "$(NB)" || { echo 'usage: make run NB=<chapter or notebook> P="name=value ..."'; exit 2; }
-	$(PY) -m ibtools.pipeline run $(NB) --profile $(PROFILE) $(P)
+	$(PY) -m ibtools.pipeline run --profile $(PROFILE) $(NB) $(P)
 
 lint: $(STAMP)
 	$(PY) -m ruff check ibtools tests benchmarks notebooks

@@ -36,7 +36,15 @@ NOTEBOOKS = ROOT / "notebooks"
 CHAPTERS_FILE = NOTEBOOKS / "chapters.yml"
 PROFILES = ("smoke", "quick", "paper")
 RESERVED = ("chapter", "profile", "results_dir")
-_TYPES = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict, "tuple": tuple}
+_TYPES = {
+    "int": int,
+    "float": float,
+    "str": str,
+    "bool": bool,
+    "list": list,
+    "dict": dict,
+    "tuple": tuple,
+}
 
 
 class ChapterFailed(RuntimeError):
@@ -137,7 +145,9 @@ def resolve_parameters(chapter: Chapter, profile: str, overrides: dict | None = 
     values = {**chapter.params, **chapter.profiles[profile], **(overrides or {})}
     for name in RESERVED:
         if name in values:
-            raise ValueError(f"{name!r} is set by the pipeline; do not set it in {CHAPTERS_FILE.name}")
+            raise ValueError(
+                f"{name!r} is set by the pipeline; do not set it in {CHAPTERS_FILE.name}"
+            )
         if name not in declared:
             raise ValueError(f"{chapter.notebook.name} must declare the parameter {name!r}")
     check_parameters(values, declared, f"chapter {chapter.name} ({profile})")
@@ -227,7 +237,7 @@ def run_custom(
             f"nor a notebook ({', '.join(notebooks)})"
         )
     overrides = parse_assignments(assignments)
-    parameters = resolve_parameters(chapter, profile, overrides)
+    parameters = {**resolve_parameters(chapter, profile, overrides), "profile": "custom"}
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     output_dir = Path(runs_root).resolve() / f"{chapter.name}-{stamp}"
     _execute_notebook(chapter.notebook, output_dir, parameters, f"{chapter.name} (custom run)")
@@ -248,8 +258,46 @@ def _toc(chapters: dict[str, Chapter]) -> dict:
             {"caption": caption, "numbered": True, "chapters": entries}
             for caption, entries in parts.items()
         ]
-        + [{"caption": "Reference", "chapters": [{"file": "references"}]}],
+        + [{"caption": "Reference", "chapters": [{"file": "benchmarks"}, {"file": "references"}]}],
     }
+
+
+def markdown_table(rows: list[list], header: list[str]) -> str:
+    """A GitHub-flavoured markdown table; pipes and newlines inside cells are escaped."""
+
+    def cell(value) -> str:
+        if isinstance(value, float):
+            value = f"{value:.4g}"
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def benchmarks_markdown(results_dir: Path = ROOT / "benchmarks" / "results") -> str:
+    """The benchmark page: every CSV that ``make bench`` wrote, as a table."""
+    import pandas as pd
+
+    parts = [
+        "# Estimator benchmarks",
+        "",
+        "Speed and agreement of the `ibtools` estimators against reference implementations, "
+        "measured in the same run (`make bench`; scripts in `benchmarks/`). Ratios above 1 mean "
+        "`ibtools` is faster. The device column says where each row ran.",
+    ]
+    tables = sorted(Path(results_dir).glob("*.csv"))
+    if not tables:
+        parts += ["", "*No benchmark has been run on this checkout.*"]
+    for table in tables:
+        frame = pd.read_csv(table).fillna("")
+        parts += [
+            "",
+            f"## `{table.name}`",
+            "",
+            markdown_table(frame.values.tolist(), list(frame.columns)),
+        ]
+    return "\n".join(parts) + "\n"
 
 
 def scorecard_markdown(profile_dir: Path, chapters: dict[str, Chapter]) -> str:
@@ -258,18 +306,23 @@ def scorecard_markdown(profile_dir: Path, chapters: dict[str, Chapter]) -> str:
     if table.empty:
         return "*No chapter has been executed for this profile yet.*"
     counts = table["verdict"].value_counts()
-    summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("reproduced", "partly", "not reproduced"))
-    lines = [
-        f"{len(table)} claims scored: {summary}.",
-        "",
-        "| chapter | claim | paper | measured | verdict |",
-        "|---|---|---|---|---|",
-    ]
+    summary = ", ".join(
+        f"{counts.get(v, 0)} {v}" for v in ("reproduced", "partly", "not reproduced")
+    )
+    rows = []
     for row in table.itertuples():
         title = chapters[row.chapter].title if row.chapter in chapters else row.chapter
-        cells = [f"[{title}](chapters/{row.chapter})", row.claim, row.paper, row.measured, f"**{row.verdict}**"]
-        lines.append("| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
-    return "\n".join(lines)
+        rows.append(
+            [
+                f"[{title}](chapters/{row.chapter})",
+                row.claim,
+                row.paper,
+                row.measured,
+                f"**{row.verdict}**",
+            ]
+        )
+    header = ["chapter", "claim", "paper", "measured", "verdict"]
+    return f"{len(table)} claims scored: {summary}.\n\n" + markdown_table(rows, header)
 
 
 def build_site(
@@ -304,11 +357,20 @@ def build_site(
     intro = intro.replace("{{ profile }}", profile).replace("{{ built }}", built)
     intro = intro.replace("{{ scorecard }}", scorecard_markdown(profile_dir, chapters))
     (source / "intro.md").write_text(intro)
+    (source / "benchmarks.md").write_text(benchmarks_markdown())
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source),
-         "--path-output", str(staging),
-         "--warningiserror", "--keep-going", "--quiet"],
-        capture_output=True, text=True,
+        [
+            str(Path(sys.executable).parent / "jupyter-book"),
+            "build",
+            str(source),
+            "--path-output",
+            str(staging),
+            "--warningiserror",
+            "--keep-going",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0:
         raise RuntimeError(
@@ -330,7 +392,9 @@ def build_site(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ibtools.pipeline", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m ibtools.pipeline", description=__doc__.split("\n")[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="chapter names, one per line")
     execute = commands.add_parser("execute", help="execute chapters into results/<profile>/")

@@ -154,7 +154,9 @@ def check_results_dir(path: str | Path) -> None:
         raise ValueError(f"{path / 'claims.json'} must be a non-empty list")
     for entry in claims:
         if set(entry) != {"claim", "paper", "measured", "verdict"}:
-            raise ValueError(f"claim entry has keys {sorted(entry)}; expected claim, paper, measured, verdict")
+            raise ValueError(
+                f"claim entry has keys {sorted(entry)}; expected claim, paper, measured, verdict"
+            )
         if entry["verdict"] not in VERDICTS:
             raise ValueError(f"verdict {entry['verdict']!r} is not one of {VERDICTS}")
     params = json.loads((path / "params.json").read_text())

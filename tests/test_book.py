@@ -60,6 +60,7 @@ def test_custom_run_writes_under_runs(tmp_path):
     )
     assert folder.parent == tmp_path and folder.name.startswith("single_neuron-")
     params = json.loads((folder / "params.json").read_text())
+    assert params["profile"] == "custom"
     assert params["params"]["epochs"] == 200 and params["params"]["beta"] == 0.05
     assert json.loads((folder / "overrides.json").read_text())["overrides"] == {
         "epochs": 200,
