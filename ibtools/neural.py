@@ -19,10 +19,14 @@ from tqdm.auto import tqdm
 from ibtools._torch import make_generator, resolve_device, row_chunks
 from ibtools._validation import check_choice, check_samples, check_scalar
 
-__all__ = ["BOUNDS", "NeuralMIResult", "mi_neural"]
+__all__ = ["BOUNDS", "SCORE_LIMIT", "NeuralMIResult", "mi_neural"]
 
 #: Bound names accepted by :func:`mi_neural`.
 BOUNDS: tuple[str, ...] = ("mine", "nwj", "infonce", "smile")
+
+#: Critic scores beyond this magnitude count as divergence: e^f overflows every float type
+#: and a critic that approximates a log density ratio never gets there.
+SCORE_LIMIT = 1e4
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,14 @@ def _score_matrix(critic: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.
     k = x.shape[0]
     xr = x.unsqueeze(1).expand(k, k, *x.shape[1:]).reshape(k * k, *x.shape[1:])
     yr = y.unsqueeze(0).expand(k, k, *y.shape[1:]).reshape(k * k, *y.shape[1:])
-    return critic(xr, yr).reshape(k, k)
+    scores = critic(xr, yr)
+    if not isinstance(scores, torch.Tensor) or tuple(scores.shape) not in ((k * k,), (k * k, 1)):
+        shape = tuple(scores.shape) if isinstance(scores, torch.Tensor) else type(scores).__name__
+        raise ValueError(
+            f"the critic returned {shape} for {k * k} (x, y) pairs; forward(x_batch, y_batch) "
+            "must return a tensor of shape (batch,) or (batch, 1)"
+        )
+    return scores.reshape(k, k)
 
 
 def _check_critic(critic: nn.Module, x: torch.Tensor, y: torch.Tensor) -> None:
@@ -120,8 +131,8 @@ def _check_critic(critic: nn.Module, x: torch.Tensor, y: torch.Tensor) -> None:
     if not isinstance(scores, torch.Tensor) or tuple(scores.shape) != (k, k):
         shape = tuple(scores.shape) if isinstance(scores, torch.Tensor) else type(scores).__name__
         raise ValueError(
-            f"the critic returned {shape} for {k} (x, y) pairs (pairwise: expected ({k}, {k})); "
-            "forward(x_batch, y_batch) must return a tensor of shape (batch,) or (batch, 1)"
+            f"the critic's pairwise(x_batch, y_batch) returned {shape} for {k} x and {k} y "
+            f"rows; it must return the ({k}, {k}) matrix of scores f(x_i, y_j)"
         )
     if not scores.is_floating_point():
         raise TypeError(f"the critic must return floating-point scores, got {scores.dtype}")
@@ -158,7 +169,7 @@ def _batch_objective(bound, scores, *, smile_tau, ema_decay, state):
     log_et = _log_mean_exp_off(scores)
     prev = state.get("log_ema")
     current = log_et.detach()
-    if prev is None:
+    if prev is None or ema_decay == 0.0:
         log_ema = current
     else:
         log_ema = torch.logaddexp(prev + math.log(ema_decay), current + math.log1p(-ema_decay))
@@ -169,16 +180,20 @@ def _batch_objective(bound, scores, *, smile_tau, ema_decay, state):
 
 @torch.no_grad()
 def _evaluate(critic, bound, x, y, batch_size, smile_tau) -> float:
-    """The bound on a held-out split, scored in blocks of ``batch_size`` rows (float64 sums)."""
+    """The bound on a held-out split, scored in blocks of ``batch_size`` rows (float64 sums).
+
+    Returns NaN when a score is non-finite or beyond ``SCORE_LIMIT`` (a blown-up critic).
+    """
     n = x.shape[0]
     blocks = list(row_chunks(n, batch_size))
     if bound == "infonce":
         blocks = [b for b in blocks if b.stop - b.start == batch_size]
     else:
         blocks = [b for b in blocks if b.stop - b.start >= 2]
-    diag_sum, n_diag, lses, counts = 0.0, 0, [], []
+    diag_sum, n_diag, lses, counts, max_abs = 0.0, 0, [], [], 0.0
     for block in blocks:
         scores = _score_matrix(critic, x[block], y[block]).double()
+        max_abs = max(max_abs, float(scores.abs().max()))
         k = scores.shape[0]
         diag = scores.diagonal()
         if bound == "infonce":
@@ -190,6 +205,8 @@ def _evaluate(critic, bound, x, y, batch_size, smile_tau) -> float:
             lses.append(_off_diagonal(scores).logsumexp(dim=(0, 1)))
             counts.append(k * (k - 1))
         n_diag += k
+    if not max_abs <= SCORE_LIMIT:  # also catches NaN
+        return math.nan
     mean_diag = diag_sum / n_diag
     if bound == "infonce":
         return mean_diag + math.log(batch_size)
@@ -235,10 +252,10 @@ def mi_neural(
     bound: str = "mine",
     *,
     critic: Callable[..., nn.Module] | None = None,
-    hidden: Sequence[int] = (64, 64),
-    batch_size: int = 256,
-    lr: float = 1e-3,
-    max_steps: int = 5000,
+    hidden: Sequence[int] = (32, 32),
+    batch_size: int = 128,
+    lr: float = 3e-3,
+    max_steps: int = 3000,
     eval_every: int = 100,
     patience: int = 5,
     test_fraction: float = 0.5,
@@ -270,13 +287,13 @@ def mi_neural(
         ``pairwise(x_batch, y_batch)`` returning the ``(K, K)`` matrix of f(x_i, y_j), which a
         conv critic should do (embed each image once, combine the embeddings K^2 times).
         Default: an MLP on concat(x, y) with ReLU layers of widths ``hidden``.
-    hidden : sequence of int, default=(64, 64)
+    hidden : sequence of int, default=(32, 32)
         Hidden widths of the default critic; ignored when ``critic`` is given.
-    batch_size : int, default=256
+    batch_size : int, default=128
         Batch size K for training and for scoring held-out data, >= 2.
-    lr : float, default=1e-3
+    lr : float, default=3e-3
         Adam learning rate.
-    max_steps : int, default=5000
+    max_steps : int, default=3000
         Maximum number of training steps.
     eval_every : int, default=100
         Steps between evaluations of the bound on the validation split.
@@ -353,11 +370,15 @@ def mi_neural(
     O(log n). Training on the same samples that are scored inflates estimates badly, hence
     the held-out split.
 
+    Divergence: training stops with ``status="diverged"`` and value NaN (plus a
+    ``RuntimeWarning``; never an exception) when the loss or a held-out bound is not finite
+    or any critic score exceeds ``SCORE_LIMIT`` = 1e4 in magnitude. The score check matters
+    because SMILE's readout has an unclipped E_P[f] term and the JS loss stays finite for
+    exploding weights, so a blown-up critic would otherwise report absurd finite values.
+
     Cost: every step scores K^2 pairs, so time is O(max_steps K^2) critic evaluations plus
     O(n K) per evaluation. Training runs in float32; held-out sums are accumulated in
-    float64. Divergence (a non-finite loss or validation bound, usually from a too large
-    ``lr`` or NWJ/MINE exponentials overflowing at high MI) stops training and returns NaN
-    with ``status="diverged"``, never an exception.
+    float64.
 
     Seeding uses local generators for the split and the batches; the critic is built and
     trained inside :func:`torch.random.fork_rng` seeded from ``seed``, so the global RNG
@@ -382,7 +403,7 @@ def mi_neural(
     True
     """
     bound = check_choice(bound, "bound", BOUNDS)
-    if critic is not None and not callable(critic):
+    if critic is not None and (isinstance(critic, nn.Module) or not callable(critic)):
         raise TypeError(
             f"critic must be a factory callable(dim_x, dim_y) -> nn.Module, got "
             f"{type(critic).__name__}; wrap a module instance as critic=lambda dx, dy: module"
@@ -390,7 +411,7 @@ def mi_neural(
     if critic is None:
         hidden = tuple(hidden)
         if not hidden:
-            raise ValueError("hidden=() has no layers; give at least one width, e.g. (64, 64)")
+            raise ValueError("hidden=() has no layers; give at least one width, e.g. (32, 32)")
         hidden = tuple(check_scalar(h, "hidden[i]", kind=int, low=1) for h in hidden)
     batch_size = check_scalar(batch_size, "batch_size", kind=int, low=2)
     lr = check_scalar(lr, "lr", low=0.0, low_inclusive=False)
@@ -408,9 +429,7 @@ def mi_neural(
     val_fraction = check_scalar(
         val_fraction, "val_fraction", low=0.0, high=1.0, high_inclusive=False
     )
-    if isinstance(smile_tau, float) and smile_tau == math.inf:
-        pass
-    else:
+    if smile_tau != math.inf:  # inf is allowed: DV readout of a JS-trained critic
         smile_tau = check_scalar(smile_tau, "smile_tau", low=0.0, low_inclusive=False)
     ema_decay = check_scalar(ema_decay, "ema_decay", low=0.0, high=1.0, high_inclusive=False)
     if seed is not None:
@@ -437,16 +456,15 @@ def mi_neural(
             f"{test_fraction}, val_fraction={val_fraction}) but batch_size={batch_size}; lower "
             "batch_size or provide more samples"
         )
-    min_eval = batch_size if bound == "infonce" else 2
-    for split, size in (("test", n_test), ("validation", n_val)):
-        if (size or min_eval) < min_eval:
+    min_eval = batch_size if bound == "infonce" else 2  # InfoNCE scores full K-row blocks
+    held_out = [("test", n_test)] + ([("validation", n_val)] if n_val > 0 else [])
+    for split, size in held_out:
+        if size < min_eval:
             raise ValueError(
                 f"the {split} split has {size} rows (n_samples={n}) but bound={bound!r} needs "
                 f"at least {min_eval} to score held-out batches of batch_size={batch_size}; "
                 "lower batch_size or provide more samples"
             )
-    if n_test < 2:
-        raise ValueError(f"the test split has {n_test} rows (n_samples={n}); at least 2 needed")
 
     cpu_gen = make_generator(seed, torch.device("cpu"))
     perm = torch.randperm(n, generator=cpu_gen).to(dev)
@@ -582,12 +600,14 @@ def _train(
             loss, batch_value = _batch_objective(
                 bound, scores, smile_tau=smile_tau, ema_decay=ema_decay, state=state
             )
-            if not torch.isfinite(loss):
+            max_abs = scores.detach().abs().max()
+            if not (torch.isfinite(loss) & (max_abs <= SCORE_LIMIT)):
                 status = "diverged"
                 message = (
-                    f"the training loss became {loss.item()} at step {step} (lr={lr}); lower "
-                    "lr, shrink the critic or use bound='infonce' or 'smile', which are more "
-                    "stable at high MI"
+                    f"at step {step} the training loss was {loss.item():.4g} and the largest "
+                    f"|critic score| {max_abs.item():.4g} (limit {SCORE_LIMIT:g}) with lr={lr}; "
+                    "lower lr, shrink the critic or use bound='infonce' or 'smile', which are "
+                    "more stable at high MI"
                 )
                 break
             optimiser.zero_grad(set_to_none=True)
@@ -605,7 +625,10 @@ def _train(
             bar.set_postfix(val=f"{val:.4f}")
             if not math.isfinite(val):
                 status = "diverged"
-                message = f"the validation bound became {val} at step {step} (lr={lr}); lower lr"
+                message = (
+                    f"at step {step} the validation bound became {val} (non-finite, or critic "
+                    f"scores beyond +-{SCORE_LIMIT:g}) with lr={lr}; lower lr"
+                )
                 break
             if val > best_val:
                 best_val, best_step, best_state, since_best = val, step, snapshot(), 0
@@ -626,6 +649,9 @@ def _train(
     value = evaluate(x_test, y_test)
     if not math.isfinite(value):
         status = "diverged"
-        message = f"the test-split bound of the step-{best_step} critic is {value}"
+        message = (
+            f"the test-split bound of the step-{best_step} critic is {value} (non-finite, or "
+            f"critic scores beyond +-{SCORE_LIMIT:g})"
+        )
         value = math.nan
     return value, status, message, step, best_step, history
