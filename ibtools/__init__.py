@@ -17,6 +17,36 @@ __all__ = [
 ]
 
 # --- estimators: closed forms, sample propagation, binning (sp.py, closed_form.py, binning.py) ---
+from ibtools.binning import entropy_binned, mi_binned
+from ibtools.closed_form import (
+    entropy_gaussian,
+    entropy_gaussian_mixture_1d,
+    mi_gaussian,
+    mi_gaussian_from_correlation,
+)
+from ibtools.sp import (
+    EntropyBounds,
+    MonteCarloEstimate,
+    NoisyLayerMI,
+    entropy_gaussian_mixture,
+    entropy_gaussian_mixture_bounds,
+    mi_noisy_layer,
+)
+
+__all__ += [
+    "EntropyBounds",
+    "MonteCarloEstimate",
+    "NoisyLayerMI",
+    "entropy_binned",
+    "entropy_gaussian",
+    "entropy_gaussian_mixture",
+    "entropy_gaussian_mixture_1d",
+    "entropy_gaussian_mixture_bounds",
+    "mi_binned",
+    "mi_gaussian",
+    "mi_gaussian_from_correlation",
+    "mi_noisy_layer",
+]
 
 # --- estimators: kNN and KDE (knn.py, kde.py) ---
 from ibtools.kde import bandwidth_kde, entropy_kde

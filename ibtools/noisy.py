@@ -262,7 +262,7 @@ def train_noisy_mlp(
     epochs : int
         Number of passes over the data, >= 1.
     lr : float, default=4e-4
-        Adam learning rate (official code).
+        Adam learning rate (official code); betas (0.9, 0.999), eps 1e-8 as in PyTorch.
     batch_size : int, default=256
     orthonormal_alpha : float or sequence of float, default=0.0
         Strength of the orthonormality step applied after every optimiser step
@@ -283,6 +283,14 @@ def train_noisy_mlp(
     ------
     ValueError
         For epochs < 1, lr <= 0, batch_size < 1, negative alpha or mismatched data.
+
+    Notes
+    -----
+    The network is tiny, so autograd and ``torch.optim`` overheads would dominate on a CPU.
+    The gradients are therefore written out by hand (the backward pass of an MLP with a
+    softmax cross-entropy head) and Adam runs on one flat parameter vector; a test checks
+    both against autograd and ``torch.optim.Adam``. Per epoch the noise of all batches is
+    drawn in one call.
     """
     epochs = check_epochs(epochs)
     lr = check_scalar(lr, "lr", low=0.0, low_inclusive=False)
@@ -290,29 +298,139 @@ def train_noisy_mlp(
     alphas = _per_member(orthonormal_alpha, model.n_members, "orthonormal_alpha", _check_alpha)
     x_t, y_t = _check_xy(model, x, y, "x")
     eval_set = {int(e) for e in eval_epochs}
+    trainer = _FlatAdamTrainer(model, lr=lr, alphas=alphas)
     device = x_t.device
     order_gen = make_generator(seed, torch.device("cpu"))
     noise_gen = make_generator(None if seed is None else seed + 1, device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    n = x_t.shape[0]
-    n_members, n_out = model.n_members, model.widths[-1]
+    x_cols = x_t.T.contiguous()  # (width_in, n): features first, samples along columns
+    onehot = torch.nn.functional.one_hot(y_t, model.widths[-1]).to(x_t.dtype).T.contiguous()
+    # One thread is fastest for these tiny products; the callback gets the caller's threads.
+    threads = torch.get_num_threads()
+    single_thread = device.type == "cpu" and threads > 1
+    try:
+        if single_thread:
+            torch.set_num_threads(1)
+        _train_epochs(trainer, x_cols, onehot, epochs, batch_size, order_gen, noise_gen,
+                      eval_set, callback, threads if single_thread else None)
+    finally:
+        if single_thread:
+            torch.set_num_threads(threads)
+    return model
+
+
+def _train_epochs(trainer, x_cols, onehot, epochs, batch_size, order_gen, noise_gen, eval_set,
+                  callback, callback_threads):
+    model, device, n = trainer.model, x_cols.device, x_cols.shape[1]
     for epoch in range(1, epochs + 1):
         order = torch.randperm(n, generator=order_gen).to(device)
+        x_epoch, y_epoch = x_cols[:, order], onehot[:, order]
+        noise = trainer.draw_noise(n, noise_gen)
         for start in range(0, n, batch_size):
-            idx = order[start : start + batch_size]
-            logits = model(x_t[idx], generator=noise_gen)
-            loss = torch.nn.functional.cross_entropy(
-                logits.reshape(-1, n_out), y_t[idx].repeat(n_members), reduction="sum"
-            ) / idx.shape[0]
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            if any(alphas):
-                model.orthonormalize_(alphas)
+            cols = slice(start, start + batch_size)
+            trainer.step(x_epoch[:, cols], y_epoch[:, cols], None if noise is None else noise[..., cols])
         if callback is not None and epoch in eval_set:
+            if callback_threads:
+                torch.set_num_threads(callback_threads)
             with torch.no_grad():
                 callback(epoch, model)
-    return model
+            if callback_threads:
+                torch.set_num_threads(1)
+
+
+class _FlatAdamTrainer:
+    """Hand-written forward/backward and Adam on one flat vector holding every parameter.
+
+    The model's parameters are re-pointed at views of the flat vector, so the model sees
+    every update. Tensors are laid out features-first: activations are (members, width, batch).
+    """
+
+    def __init__(self, model: NoisyMLP, *, lr: float, alphas: list[float],
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+        self.model, self.lr, self.betas, self.eps = model, lr, betas, eps
+        params = list(model.weights) + list(model.biases)
+        total = sum(p.numel() for p in params)
+        ref = model.sigma
+        self.flat = torch.empty(total, dtype=ref.dtype, device=ref.device)
+        self.grad = torch.zeros_like(self.flat)
+        self.m = torch.zeros_like(self.flat)
+        self.v = torch.zeros_like(self.flat)
+        self.w, self.b, self.gw, self.gb = [], [], [], []
+        offset = 0
+        for w, b in zip(model.weights, model.biases, strict=True):
+            for p, views, grads, shape in ((w, self.w, self.gw, w.shape), (b, self.b, self.gb, (*b.shape, 1))):
+                size = p.numel()
+                self.flat[offset : offset + size] = p.detach().reshape(-1)
+                view = self.flat[offset : offset + size].view(shape)
+                p.data = view.view(p.shape)
+                views.append(view)
+                grads.append(self.grad[offset : offset + size].view(shape))
+                offset += size
+        self.t = 0
+        self.act = model.activation
+        sigma = model.sigma
+        self.noisy = (sigma > 0).nonzero()[:, 0]
+        self.all_noisy = int(self.noisy.numel()) == model.n_members
+        self.sigma_noisy = sigma[self.noisy].view(-1, 1, 1)
+        self.hidden_widths = list(model.widths[1:-1])
+        self.alphas = None
+        if any(alphas):
+            self.alphas = torch.tensor(alphas, dtype=ref.dtype, device=ref.device).view(-1, 1, 1)
+
+    def draw_noise(self, n: int, generator: torch.Generator) -> torch.Tensor | None:
+        if self.noisy.numel() == 0:
+            return None
+        shape = (int(self.noisy.numel()), sum(self.hidden_widths), n)
+        z = torch.randn(shape, generator=generator, dtype=self.flat.dtype, device=self.flat.device)
+        return z.mul_(self.sigma_noisy)
+
+    def step(self, x: torch.Tensor, onehot: torch.Tensor, noise: torch.Tensor | None) -> None:
+        k = self.model.n_members
+        h = x.expand(k, -1, -1)
+        inputs, outputs = [h], []
+        row = 0
+        last = len(self.w) - 1
+        for i in range(last + 1):
+            a = torch.baddbmm(self.b[i], self.w[i], h)
+            if i == last:
+                break
+            s = _ACTIVATION_FNS[self.act](a)
+            outputs.append(s)
+            width = s.shape[1]
+            if noise is None:
+                h = s
+            elif self.all_noisy:
+                h = s + noise[:, row : row + width]
+            else:
+                h = s.index_add(0, self.noisy, noise[:, row : row + width])
+            row += width
+            inputs.append(h)
+        e = (a - a.amax(dim=1, keepdim=True)).exp_()
+        d = (e / e.sum(dim=1, keepdim=True) - onehot) / x.shape[1]
+        for i in range(last, -1, -1):
+            torch.bmm(d, inputs[i].transpose(1, 2), out=self.gw[i])
+            torch.sum(d, dim=2, keepdim=True, out=self.gb[i])
+            if i == 0:
+                break
+            d = torch.bmm(self.w[i].transpose(1, 2), d)
+            s = outputs[i - 1]
+            if self.act == "tanh":
+                d = d * (1 - s * s)
+            elif self.act == "relu":
+                d = d * (s > 0)
+        self._adam()
+        if self.alphas is not None:
+            for w in self.w[:-1]:
+                w.sub_(self.alphas * (torch.bmm(torch.bmm(w, w.transpose(1, 2)), w) - w))
+
+    def _adam(self) -> None:
+        self.t += 1
+        beta1, beta2 = self.betas
+        self.m.lerp_(self.grad, 1 - beta1)
+        self.v.mul_(beta2).addcmul_(self.grad, self.grad, value=1 - beta2)
+        bias1 = 1 - beta1**self.t
+        bias2 = 1 - beta2**self.t
+        denom = (self.v.sqrt() / math.sqrt(bias2)).add_(self.eps)
+        self.flat.addcdiv_(self.m, denom, value=-self.lr / bias1)
 
 
 @torch.no_grad()

@@ -43,11 +43,11 @@ __all__ = [
 ]
 
 _ELEMENT_BUDGET = 2**22  # kernel values held at once per block (32 MiB in float64)
-_LEAF_SIZE = 128  # centres per k-d leaf
+_LEAF_SIZE = 32  # centres per k-d leaf
 _DROP_REL = 1e-16  # a pruned leaf adds < _DROP_REL (summed over leaves) of a row's kernel sum
 _NOISE_PAGE = 2**16  # Monte-Carlo points per noise page (pages make results chunk-independent)
 _MAX_ROWS = 1024  # Monte-Carlo points per block when chunk_size is None (at most)
-_MIN_ROWS = 32  # ... and at least
+_MIN_ROWS = 64  # ... and at least
 _MIN_EXPONENT = -700.0  # exp() of smaller float64 numbers hits a slow path; e^-700 adds nothing
 _LOG_2PI = math.log(2.0 * math.pi)
 
