@@ -117,3 +117,54 @@ __all__ += [
 ]
 
 # --- compression for the synthetic-image benchmark (compression.py) ---
+from ibtools import mi_benchmark
+from ibtools.compression import (
+    CompressionResult,
+    Compressor,
+    ConvAutoencoder,
+    compress,
+    fit_compressor,
+)
+from ibtools.mi_benchmark import (
+    CODE_ESTIMATORS,
+    NEURAL_ESTIMATORS,
+    ConvCritic,
+    benchmark_guide,
+    check_image_benchmark_parameters,
+    default_image_estimators,
+    error_table,
+    fit_image_compressors,
+    mi_entropy_whitened,
+    mi_grid,
+    mi_on_codes,
+    run_image_benchmark,
+    run_lowdim_benchmark,
+    summarise,
+    torch_threads,
+    tracking_limit,
+)
+
+__all__ += [
+    "CODE_ESTIMATORS",
+    "CompressionResult",
+    "Compressor",
+    "ConvAutoencoder",
+    "ConvCritic",
+    "NEURAL_ESTIMATORS",
+    "benchmark_guide",
+    "check_image_benchmark_parameters",
+    "compress",
+    "default_image_estimators",
+    "error_table",
+    "fit_compressor",
+    "fit_image_compressors",
+    "mi_benchmark",
+    "mi_entropy_whitened",
+    "mi_grid",
+    "mi_on_codes",
+    "run_image_benchmark",
+    "run_lowdim_benchmark",
+    "summarise",
+    "torch_threads",
+    "tracking_limit",
+]

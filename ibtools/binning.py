@@ -52,9 +52,7 @@ def _discrete_codes(y) -> np.ndarray | None:
     if array.ndim == 1:
         array = array[:, None]
     if array.ndim != 2:
-        raise ValueError(
-            f"y has shape {array.shape}; expected (n_samples,) or (n_samples, dim_y)"
-        )
+        raise ValueError(f"y has shape {array.shape}; expected (n_samples,) or (n_samples, dim_y)")
     _, codes = np.unique(array, axis=0, return_inverse=True)
     return codes.reshape(-1, 1).astype(np.int64)
 

@@ -132,9 +132,7 @@ def entropy_gaussian(cov_or_sigma, dim: int | None = None) -> float:
     cov = _as_covariance(cov_or_sigma, "cov_or_sigma")
     d = cov.shape[0]
     if dim is not None and check_scalar(dim, "dim", kind=int, low=1) != d:
-        raise ValueError(
-            f"dim={dim} disagrees with the covariance of shape {cov.shape}; omit dim"
-        )
+        raise ValueError(f"dim={dim} disagrees with the covariance of shape {cov.shape}; omit dim")
     return 0.5 * (d * _LOG_2PI_E + _logdet_pd(cov, "cov_or_sigma"))
 
 

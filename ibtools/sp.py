@@ -12,14 +12,16 @@ in the centres (no kernel-density tolerance) and fast:
   one matrix product, one in-place ``exp`` and one sum (no max pass);
 * duplicate centres (e.g. layer 1 of a noisy network, whose replicas coincide) are merged
   into weighted components;
-* centres are sorted into k-d leaves with bounding boxes; a leaf whose whole contribution is
-  below :math:`10^{-16}` of a block's smallest own-component term is skipped, which changes
+* centres are sorted into k-d leaf tiles of 32 with bounding boxes, Monte-Carlo points into
+  tiles of 32 neighbours; a (point tile, centre tile) pair is evaluated only if the centre
+  tile can add more than :math:`10^{-16}` of the points' own-component terms, which changes
   no result beyond float64 rounding but makes narrow, spread-out mixtures (small
-  :math:`\sigma`, the SZT regime) cost close to linear in the number of points.
+  :math:`\sigma`, the SZT regime) far cheaper than all pairs; the surviving pairs of a
+  block run as one batched matrix product.
 
 All pairwise work goes through :func:`ibtools._torch.reduce_row_chunks`: blocks of
-Monte-Carlo points are compared with the centres they need, and within a block the columns
-are taken in slices so that no more than about 4M kernel values (32 MiB) exist at once.
+Monte-Carlo points are compared with the centre tiles they need, at most 4096 tile pairs
+(about 4M kernel values, 32 MiB) at a time.
 """
 
 from __future__ import annotations
@@ -43,11 +45,10 @@ __all__ = [
 ]
 
 _ELEMENT_BUDGET = 2**22  # kernel values held at once per block (32 MiB in float64)
-_LEAF_SIZE = 32  # centres per k-d leaf
+_TILE = 32  # centres per k-d leaf tile, and Monte-Carlo points per query tile
 _DROP_REL = 1e-16  # a pruned leaf adds < _DROP_REL (summed over leaves) of a row's kernel sum
 _NOISE_PAGE = 2**16  # Monte-Carlo points per noise page (pages make results chunk-independent)
-_MAX_ROWS = 1024  # Monte-Carlo points per block when chunk_size is None (at most)
-_MIN_ROWS = 64  # ... and at least
+_MAX_ROWS = 4096  # Monte-Carlo points per block when chunk_size is None (at most)
 _MIN_EXPONENT = -700.0  # exp() of smaller float64 numbers hits a slow path; e^-700 adds nothing
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -89,10 +90,11 @@ def _check_chunk_size(chunk_size) -> int | None:
     return check_scalar(chunk_size, "chunk_size", kind=int, low=1)
 
 
-def _auto_rows(n_points: int, n_centres: int) -> int:
-    """Block rows covering about four k-d leaves' worth of centres (for pruning)."""
-    rows = round(4 * _LEAF_SIZE * n_points / max(n_centres, 1))
-    return int(min(_MAX_ROWS, max(_MIN_ROWS, rows)))
+def _auto_rows(mix: _Mixture) -> int:
+    """Block rows whose tile-to-leaf bound matrix holds about _ELEMENT_BUDGET numbers."""
+    n_tiles, dim = mix.lo.shape
+    rows = _TILE * (_ELEMENT_BUDGET // (n_tiles * dim))
+    return int(min(_MAX_ROWS, max(_TILE, rows)))
 
 
 def _target_device(device):
@@ -116,14 +118,10 @@ def _check_samples_3d(samples, device) -> torch.Tensor:
             if len(shape) == 2
             else "stack the replicas as samples[input, replica, neuron]"
         )
-        raise ValueError(
-            f"samples has shape {shape}; expected (n_inputs, n_replicas, dim); {hint}"
-        )
+        raise ValueError(f"samples has shape {shape}; expected (n_inputs, n_replicas, dim); {hint}")
     if min(shape) == 0:
         raise ValueError(f"samples has shape {shape}; every axis needs at least one entry")
-    flat = check_samples(
-        flat_source.reshape(-1, shape[2]), "samples", min_samples=1, device=device
-    )
+    flat = check_samples(flat_source.reshape(-1, shape[2]), "samples", min_samples=1, device=device)
     return flat.reshape(shape)
 
 
@@ -195,16 +193,19 @@ def _kd_leaves(points: np.ndarray, leaf_size: int):
 
 
 class _Mixture:
-    r"""Kernel sums :math:`\sum_j w_j e^{-\|q-c_j\|^2/2}` over scaled centres, k-d sorted.
+    r"""Kernel sums :math:`\sum_j w_j e^{-\|q-c_j\|^2/2}` over scaled centres, in tiles.
 
     ``centres`` are already divided by the kernel width; ``log_w`` are log weights (any
     normalisation); ``groups`` optionally assigns each centre to one of ``n_groups`` groups,
-    and block sums are then returned per group.
+    and sums are then returned per group. The centres are sorted into k-d leaves of at most
+    ``_TILE`` centres, each stored as one padded tile with its bounding box; queries are
+    cut into tiles of ``_TILE`` consecutive rows. Every (query tile, centre tile) pair that
+    can matter is evaluated in one batched matrix product.
     """
 
     def __init__(self, centres: torch.Tensor, log_w: torch.Tensor, groups=None, n_groups=1):
         device = centres.device
-        perm_np, starts_np = _kd_leaves(centres.cpu().numpy(), _LEAF_SIZE)
+        perm_np, starts_np = _kd_leaves(centres.cpu().numpy(), _TILE)
         perm = torch.from_numpy(perm_np).to(device)
         self.order = perm  # sorted position -> input row
         self.c = centres[perm].contiguous()
@@ -212,6 +213,7 @@ class _Mixture:
         self.n_groups = n_groups
         self.groups = None if groups is None else groups[perm].contiguous()
         n, d = self.c.shape
+        n_tiles = len(starts_np)
         c_np = self.c.cpu().numpy()
         self.lo = torch.from_numpy(np.minimum.reduceat(c_np, starts_np, axis=0)).to(device)
         self.hi = torch.from_numpy(np.maximum.reduceat(c_np, starts_np, axis=0)).to(device)
@@ -220,64 +222,77 @@ class _Mixture:
         leaf_max = np.maximum.reduceat(lw, starts_np)
         leaf_sum = np.add.reduceat(np.exp(lw - np.repeat(leaf_max, sizes_np)), starts_np)
         self.leaf_log_w = torch.from_numpy(leaf_max + np.log(leaf_sum)).to(device)
-        self.leaf_start = torch.from_numpy(starts_np).to(device)
-        self.leaf_size = torch.from_numpy(sizes_np).to(device)
-        self.log_drop = math.log(_DROP_REL) - math.log(len(starts_np))
+        self.log_drop = math.log(_DROP_REL) - math.log(n_tiles)
+        # Padded tiles: rows [c, log w - |c|^2/2, 1]; padding rows give exponent -1e5.
+        tile_of = torch.from_numpy(np.repeat(np.arange(n_tiles), sizes_np)).to(device)
+        slot = torch.arange(n, device=device) - torch.from_numpy(np.repeat(starts_np, sizes_np)).to(
+            device
+        )
         ones = torch.ones(n, 1, dtype=torch.float64, device=device)
         half_sq = 0.5 * (self.c * self.c).sum(dim=1, keepdim=True)
-        self.c_aug = torch.cat([self.c, self.log_w[:, None] - half_sq, ones], dim=1)
-        if n_groups > 1:
-            self.onehot = torch.nn.functional.one_hot(self.groups, n_groups).to(torch.float64)
-        else:
-            self.onehot = ones
-
-    def _active(self, q: torch.Tensor, ref_min: float) -> torch.Tensor | None:
-        """Sorted-centre indices whose leaves can matter for the rows of q (None: all)."""
-        q_lo = q.min(dim=0).values
-        q_hi = q.max(dim=0).values
-        gap = torch.clamp(torch.maximum(self.lo - q_hi, q_lo - self.hi), min=0.0)
-        bound = self.leaf_log_w - 0.5 * (gap * gap).sum(dim=1)
-        keep = bound >= ref_min + self.log_drop
-        if bool(keep.all()):
-            return None
-        leaves = keep.nonzero()[:, 0]
-        sizes = self.leaf_size[leaves]
-        offsets = self.leaf_start[leaves] - (torch.cumsum(sizes, 0) - sizes)
-        return torch.repeat_interleave(offsets, sizes) + torch.arange(
-            int(sizes.sum()), device=q.device
+        c_aug = torch.cat([self.c, self.log_w[:, None] - half_sq, ones], dim=1)
+        self.tiles = torch.zeros(n_tiles, _TILE, d + 2, dtype=torch.float64, device=device)
+        self.tiles[:, :, d] = -1e5
+        self.tiles[tile_of, slot] = c_aug
+        self.tiles_t = self.tiles.transpose(1, 2).contiguous()  # (tiles, d + 2, _TILE)
+        onehot = (
+            ones
+            if n_groups == 1
+            else torch.nn.functional.one_hot(self.groups, n_groups).to(torch.float64)
         )
+        self.group_tiles = torch.zeros(n_tiles, _TILE, n_groups, dtype=torch.float64, device=device)
+        self.group_tiles[tile_of, slot] = onehot
+        self.c_aug, self.onehot = c_aug, onehot
 
     def log_sums(self, q: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
         """(rows, n_groups) log kernel sums; ``ref`` is a per-row lower bound of the total."""
-        active = self._active(q, float(ref.min()))
-        rows = q.shape[0]
-        n_cols = self.c.shape[0] if active is None else active.shape[0]
-        step = max(1, _ELEMENT_BUDGET // rows)
-        ones = torch.ones(rows, 1, dtype=torch.float64, device=q.device)
+        rows, d = q.shape
+        n_qt = -(-rows // _TILE)
+        pad = n_qt * _TILE - rows
+        if pad:  # repeat the last row; its results are dropped
+            q = torch.cat([q, q[-1:].expand(pad, d)])
+            ref = torch.cat([ref, ref[-1:].expand(pad)])
+        ones = torch.ones(q.shape[0], 1, dtype=torch.float64, device=q.device)
         q_aug = torch.cat([q, ones, (-0.5 * (q * q).sum(dim=1) - ref)[:, None]], dim=1)
-        acc = torch.zeros(rows, self.n_groups, dtype=torch.float64, device=q.device)
-        for start in range(0, n_cols, step):
-            cols = (
-                slice(start, start + step)
-                if active is None
-                else active[start : start + step]
-            )
-            kern = torch.mm(q_aug, self.c_aug[cols].T).clamp_(min=_MIN_EXPONENT).exp_()
-            acc += kern @ self.onehot[cols]  # (a product sums rows faster than .sum())
-        if not bool(torch.isfinite(acc).all()):  # an exponent above ~709: shift by the max
-            return ref[:, None] + self._log_sums_shifted(q_aug, active)
-        return ref[:, None] + torch.log(acc)
-
-    def _log_sums_shifted(self, q_aug: torch.Tensor, active) -> torch.Tensor:
-        """Fallback of :meth:`log_sums` with a max-shifted log-sum-exp (rarely needed)."""
-        cols = slice(None) if active is None else active
-        expo = torch.mm(q_aug, self.c_aug[cols].T)
-        if self.n_groups == 1:
-            return torch.logsumexp(expo, dim=1, keepdim=True)
-        mask = self.onehot[cols].T.bool()  # (groups, cols)
-        return torch.stack(
-            [torch.logsumexp(expo.masked_fill(~m, -math.inf), dim=1) for m in mask], dim=1
+        q_tiles = q_aug.view(n_qt, _TILE, d + 2)
+        q3 = q.view(n_qt, _TILE, d)
+        q_lo, q_hi = q3.amin(dim=1), q3.amax(dim=1)
+        ref_min = ref.view(n_qt, _TILE).amin(dim=1)
+        # Leaf bound: log W_leaf - min distance^2 / 2 against each query tile's box.
+        gap = torch.clamp(
+            torch.maximum(self.lo[None] - q_hi[:, None], q_lo[:, None] - self.hi[None]),
+            min=0.0,
         )
+        bound = self.leaf_log_w[None] - 0.5 * (gap * gap).sum(dim=2)
+        pairs = (bound >= (ref_min + self.log_drop)[:, None]).nonzero()
+        acc = torch.zeros(n_qt, _TILE, self.n_groups, dtype=torch.float64, device=q.device)
+        step = max(1, _ELEMENT_BUDGET // (_TILE * _TILE))
+        for start in range(0, pairs.shape[0], step):
+            qt, ct = pairs[start : start + step].unbind(dim=1)
+            kern = torch.bmm(q_tiles[qt], self.tiles_t[ct]).clamp_(min=_MIN_EXPONENT).exp_()
+            per_pair = torch.bmm(kern, self.group_tiles[ct]).view(qt.shape[0], -1)
+            # pairs come sorted by query tile: a segment sum (much faster than index_add_)
+            lengths = torch.bincount(qt, minlength=n_qt)
+            acc += torch.segment_reduce(per_pair, "sum", lengths=lengths, axis=0).view(acc.shape)
+        acc = acc.view(-1, self.n_groups)[:rows]
+        if not bool(torch.isfinite(acc).all()):  # an exponent above ~709: shift by the max
+            return ref[:rows, None] + self._log_sums_shifted(q_aug[:rows])
+        return ref[:rows, None] + torch.log(acc)
+
+    def _log_sums_shifted(self, q_aug: torch.Tensor) -> torch.Tensor:
+        """Fallback of :meth:`log_sums`: brute force with a max-shifted log-sum-exp."""
+        step = max(1, _ELEMENT_BUDGET // q_aug.shape[0])
+        out = torch.full(
+            (q_aug.shape[0], self.n_groups), -math.inf, dtype=torch.float64, device=q_aug.device
+        )
+        for start in range(0, self.c_aug.shape[0], step):
+            expo = torch.mm(q_aug, self.c_aug[start : start + step].T)
+            mask = self.onehot[start : start + step].T.bool()  # (groups, cols)
+            part = torch.stack(
+                [torch.logsumexp(expo.masked_fill(~m, -math.inf), dim=1) for m in mask], dim=1
+            )
+            out = torch.logaddexp(out, part)
+        return out
 
 
 class _NoisePages:
@@ -355,11 +370,11 @@ def _pooled_sp(
     if selected.shape[0] < per_sorted.shape[0]:
         # A subset of the centres carries MC points: sort it into its own k-d order so that
         # consecutive rows (one block) stay close together and the leaf pruning works.
-        sub_perm, _ = _kd_leaves(mix.c[selected].cpu().numpy(), _LEAF_SIZE)
+        sub_perm, _ = _kd_leaves(mix.c[selected].cpu().numpy(), _TILE)
         selected = selected[torch.from_numpy(sub_perm).to(device)]
     positions = torch.repeat_interleave(selected, per_sorted[selected])
     if chunk_size is None:
-        chunk_size = _auto_rows(positions.shape[0], mix.c.shape[0])
+        chunk_size = _auto_rows(mix)
     noise = _NoisePages(positions.shape[0], d, generator, device)
     if n_groups > 1:
         group_size = torch.zeros(n_groups, dtype=torch.float64, device=device)
@@ -457,10 +472,10 @@ def entropy_gaussian_mixture(
     device : str or torch.device, optional
         Where to compute; ``None`` keeps a tensor where it is (numpy goes to the CPU).
     chunk_size : int, optional
-        Monte-Carlo points compared with the centres per block (default 1024). Within a
-        block the centres are taken in slices so that at most ~4M kernel values (32 MiB)
-        are held at once, whatever ``n_centres``. The result does not depend on it beyond
-        float64 rounding.
+        Monte-Carlo points per block (default: as many as keep the block's tile-to-leaf
+        bound matrix near 4M numbers, at most 4096). Kernel values are computed at most
+        4096 tile pairs (~4M values, 32 MiB) at a time, whatever ``n_centres``. The
+        result does not depend on it beyond float64 rounding.
     return_stderr : bool, default=False
         Also return the Monte-Carlo standard error.
 
@@ -498,10 +513,10 @@ def entropy_gaussian_mixture(
     :math:`2d(4+\sigma^2)/(\sigma^2 n n_{MC})` for centres in :math:`[-1,1]^d`; in practice
     the variance of :math:`-\log g` is close to :math:`d/2`.
 
-    **Cost.** The kernel is evaluated in float64 for every Monte-Carlo point against every
-    centre whose k-d leaf can contribute more than :math:`10^{-16}` of the point's own term,
-    i.e. :math:`O(n\,n_{MC}\,d)` times the number of centres within ~10 sigma; in the
-    worst case (overlapping components) :math:`O(n^2 n_{MC} d)`. Exact duplicate centres
+    **Cost.** The kernel is evaluated in float64 for every tile of 32 Monte-Carlo points
+    against every tile of 32 centres that can contribute more than :math:`10^{-16}` of the
+    points' own terms, i.e. :math:`O(n\,n_{MC}\,d)` times the number of centres near each
+    point; in the worst case (overlapping components) :math:`O(n^2 n_{MC} d)`. Exact duplicate centres
     are merged first. Unlike the official code (scikit-learn KDE with ``rtol=1e-3``) there
     is no density tolerance.
 
@@ -554,7 +569,8 @@ def entropy_gaussian_mixture_bounds(
     device : str or torch.device, optional
         Where to compute; ``None`` keeps a tensor where it is (numpy goes to the CPU).
     chunk_size : int, optional
-        Centres (rows) compared with all centres per block (default 1024).
+        Centres (rows) per block, compared with every centre tile they need (default:
+        automatic, at most 4096).
 
     Returns
     -------
@@ -615,7 +631,7 @@ def entropy_gaussian_mixture_bounds(
                 return mix.log_sums(mix.c[pos], mix.log_w[pos])
 
             positions = torch.arange(mix.c.shape[0], device=x.device)
-            rows = _auto_rows(1, 1) if chunk_size is None else chunk_size
+            rows = _auto_rows(mix) if chunk_size is None else chunk_size
             sums = reduce_row_chunks(positions, block_fn, rows)[:, 0]
             values.append(base - float((torch.exp(mix.log_w) * sums).sum()))
     return EntropyBounds(values[0], values[1])
@@ -662,8 +678,8 @@ def mi_noisy_layer(
     device : str or torch.device, optional
         Where to compute; ``None`` keeps a tensor where it is (numpy goes to the CPU).
     chunk_size : int, optional
-        Monte-Carlo points per block of the pooled term (default 1024); memory is bounded
-        by ~4M kernel values per block regardless.
+        Monte-Carlo points per block of the pooled term (default: automatic, at most
+        4096); memory is bounded by ~4M kernel values at a time regardless.
 
     Returns
     -------

@@ -116,14 +116,14 @@ def test_bounds_match_direct_formula():
 
 def test_chunked_equals_unchunked():
     rng = np.random.default_rng(7)
-    centres = np.tanh(rng.normal(size=(300, 3)))
+    centres = np.tanh(rng.normal(size=(150, 3)))
     for sigma in (0.01, 0.5):  # pruned and dense regimes
-        small = ib.entropy_gaussian_mixture(centres, sigma, seed=3, chunk_size=7)
-        auto = ib.entropy_gaussian_mixture(centres, sigma, seed=3)
-        whole = ib.entropy_gaussian_mixture(centres, sigma, seed=3, chunk_size=10**6)
+        small = ib.entropy_gaussian_mixture(centres, sigma, n_mc=4, seed=3, chunk_size=13)
+        auto = ib.entropy_gaussian_mixture(centres, sigma, n_mc=4, seed=3)
+        whole = ib.entropy_gaussian_mixture(centres, sigma, n_mc=4, seed=3, chunk_size=10**6)
         assert small == pytest.approx(whole, abs=1e-10)
         assert auto == pytest.approx(whole, abs=1e-10)
-        b1 = ib.entropy_gaussian_mixture_bounds(centres, sigma, chunk_size=5)
+        b1 = ib.entropy_gaussian_mixture_bounds(centres, sigma, chunk_size=11)
         b2 = ib.entropy_gaussian_mixture_bounds(centres, sigma, chunk_size=10**6)
         assert b1.lower == pytest.approx(b2.lower, abs=1e-10)
         assert b1.upper == pytest.approx(b2.upper, abs=1e-10)
