@@ -11,6 +11,14 @@ from ibtools.synthetic._gaussian import (
     multinormal_dense,
     multinormal_sparse,
 )
+from ibtools.synthetic._images import (
+    IMAGE_FAMILIES,
+    ImageTask,
+    bump_images,
+    image_task,
+    rectangle_bounds,
+    rectangle_images,
+)
 from ibtools.synthetic._student import student_t
 from ibtools.synthetic._suite import task_suite
 from ibtools.synthetic._tasks import Task
@@ -18,13 +26,19 @@ from ibtools.synthetic._transforms import TRANSFORMS, transform
 from ibtools.synthetic._uniform import additive_uniform
 
 __all__ = [
+    "IMAGE_FAMILIES",
+    "ImageTask",
     "TRANSFORMS",
     "Task",
     "additive_uniform",
     "bivariate_normal",
+    "bump_images",
     "correlated_gaussian",
+    "image_task",
     "multinormal_dense",
     "multinormal_sparse",
+    "rectangle_bounds",
+    "rectangle_images",
     "student_t",
     "task_suite",
     "transform",
