@@ -411,8 +411,12 @@ def mi_ksg(
     return float(_digamma(k) + _digamma(n) - mean_psi)
 
 
-def _whiten(t: torch.Tensor, name: str) -> torch.Tensor:
-    """Centre and whiten the columns of ``t`` with the inverse Cholesky factor of its covariance."""
+def whiten_columns(t: torch.Tensor, name: str) -> tuple[torch.Tensor, float]:
+    """Centre and whiten the columns of ``t``; also return 1/2 log det of its covariance.
+
+    Whitening uses the inverse Cholesky factor L of the sample covariance, so
+    h(t) = h(white) + 1/2 log det Sigma: the second value is that entropy correction.
+    """
     centred = t - t.mean(dim=0, keepdim=True)
     cov = centred.T @ centred / (t.shape[0] - 1)
     chol, info = torch.linalg.cholesky_ex(cov)
@@ -421,7 +425,8 @@ def _whiten(t: torch.Tensor, name: str) -> torch.Tensor:
             f"{name} has a singular sample covariance (constant or collinear columns), so it "
             f"cannot be whitened; drop redundant columns or pass whiten=False"
         )
-    return torch.linalg.solve_triangular(chol, centred.T, upper=False).T
+    white = torch.linalg.solve_triangular(chol, centred.T, upper=False).T
+    return white, float(torch.log(torch.diagonal(chol)).sum())
 
 
 @torch.no_grad()
@@ -494,7 +499,7 @@ def mi_knn(
     xt, yt = check_paired(x, y, min_samples=2, device=device)
     check_neighbours(k, xt.shape[0])
     if whiten:
-        xt, yt = _whiten(xt, "x"), _whiten(yt, "y")
+        xt, yt = whiten_columns(xt, "x")[0], whiten_columns(yt, "y")[0]
     options = dict(k=k, weighted=weighted, method=method, chunk_size=chunk_size)
     h_x = entropy_knn(xt, **options)
     h_y = entropy_knn(yt, **options)

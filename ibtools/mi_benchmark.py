@@ -34,7 +34,7 @@ from torch import nn
 from ibtools._validation import check_choice, check_paired, check_scalar
 from ibtools.compression import Compressor, fit_compressor
 from ibtools.kde import entropy_kde
-from ibtools.knn import entropy_knn, mi_ksg
+from ibtools.knn import entropy_knn, mi_ksg, whiten_columns
 from ibtools.neural import mi_neural
 from ibtools.synthetic._images import IMAGE_FAMILIES, image_task
 
@@ -127,20 +127,6 @@ def check_image_benchmark_parameters(
 # --------------------------------------------------------------------------- estimators on codes
 
 
-def _joint_whitening(z: torch.Tensor, name: str) -> tuple[torch.Tensor, float]:
-    """Whitened ``z`` and the log-determinant correction 1/2 log det Sigma."""
-    centred = z - z.mean(dim=0, keepdim=True)
-    cov = centred.T @ centred / (z.shape[0] - 1)
-    chol, info = torch.linalg.cholesky_ex(cov)
-    if int(info) != 0:
-        raise ValueError(
-            f"{name} has a singular sample covariance (constant or collinear columns); it "
-            "cannot be whitened"
-        )
-    white = torch.linalg.solve_triangular(chol, centred.T, upper=False).T
-    return white, float(torch.log(torch.diagonal(chol)).sum())
-
-
 def mi_entropy_whitened(
     x, y, *, entropy: str = "kl", k: int = 3, whiten: bool = True, bandwidth=None
 ) -> float:
@@ -185,7 +171,7 @@ def mi_entropy_whitened(
     def h(block: torch.Tensor, name: str) -> float:
         correction = 0.0
         if whiten:
-            block, correction = _joint_whitening(block, name)
+            block, correction = whiten_columns(block, name)
         if entropy == "kde":
             return entropy_kde(block, bandwidth) + correction
         return entropy_knn(block, k=k, weighted=entropy == "wkl") + correction

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ibtools._validation import check_positive, check_scalar
 from ibtools.closed_form import entropy_gaussian_mixture_1d
+from ibtools.noisy import log_spaced_epochs as noisy_log_spaced_epochs
 from ibtools.sp import MonteCarloEstimate, entropy_gaussian_mixture
 
 SINGLE_NEURON_INPUTS = np.array([-3.0, -1.0, 1.0, 3.0])
@@ -22,10 +23,7 @@ SINGLE_NEURON_LABELS = np.array([-1.0, -1.0, -1.0, 1.0])
 
 def log_spaced_epochs(epochs: int, n_points: int) -> np.ndarray:
     """About ``n_points`` distinct integer epochs log-spaced in [1, epochs], plus epoch 0."""
-    epochs = check_scalar(epochs, "epochs", kind=int, low=1)
-    n_points = check_scalar(n_points, "n_points", kind=int, low=2)
-    grid = np.unique(np.round(np.geomspace(1, epochs, n_points)).astype(int))
-    return np.concatenate([[0], grid])
+    return np.concatenate([[0], noisy_log_spaced_epochs(epochs, n_points)])
 
 
 def train_single_neuron(
