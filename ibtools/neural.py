@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from ibtools._torch import make_generator, resolve_device, row_chunks
 from ibtools._validation import check_choice, check_samples, check_scalar

@@ -325,6 +325,23 @@ def scorecard_markdown(profile_dir: Path, chapters: dict[str, Chapter]) -> str:
     return f"{len(table)} claims scored: {summary}.\n\n" + markdown_table(rows, header)
 
 
+def _copy_with_title(executed: Path, target: Path, title: str) -> None:
+    """Copy an executed notebook, its first heading replaced by the chapter's title.
+
+    One notebook backs several chapters (szt.ipynb runs as tanh, ReLU, ...); the book's table of
+    contents takes each page's title from its first heading, so the chapter title goes there.
+    """
+    import nbformat
+
+    notebook = nbformat.read(executed, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("# "):
+            lines = cell.source.lstrip().splitlines()
+            cell.source = "\n".join([f"# {title}", *lines[1:]])
+            break
+    nbformat.write(notebook, target)
+
+
 def build_site(
     profile: str,
     results_root: Path | str = ROOT / "results",
@@ -349,8 +366,12 @@ def build_site(
     source = staging / "book"
     shutil.copytree(ROOT / "book", source, ignore=shutil.ignore_patterns("_build", "intro.md"))
     (source / "chapters").mkdir()
-    for name in chapters:
-        shutil.copy(profile_dir / name / "notebook.ipynb", source / "chapters" / f"{name}.ipynb")
+    for name, chapter in chapters.items():
+        _copy_with_title(
+            profile_dir / name / "notebook.ipynb",
+            source / "chapters" / f"{name}.ipynb",
+            chapter.title,
+        )
     (source / "_toc.yml").write_text(yaml.safe_dump(_toc(chapters), sort_keys=False))
     built = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     intro = (ROOT / "book" / "intro.md").read_text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html
 import http.server
 import json
 import shutil
@@ -70,16 +71,18 @@ def test_custom_run_writes_under_runs(tmp_path):
 
 @pytest.fixture(scope="module")
 def site(smoke_results, tmp_path_factory) -> Path:
-    html = tmp_path_factory.mktemp("site") / "html"
-    pipeline.build_site("smoke", results_root=smoke_results, html_dir=html)
-    return html
+    html_dir = tmp_path_factory.mktemp("site") / "html"
+    pipeline.build_site("smoke", results_root=smoke_results, html_dir=html_dir)
+    return html_dir
 
 
 def test_site_has_every_page(site):
     assert (site / "index.html").is_file()
     assert (site / "references.html").is_file()
-    for chapter in pipeline.load_chapters():
-        assert (site / "chapters" / f"{chapter}.html").is_file()
+    for name, chapter in pipeline.load_chapters().items():
+        page = site / "chapters" / f"{name}.html"
+        assert page.is_file()
+        assert html.escape(chapter.title, quote=False) in page.read_text(), "chapter title missing"
     index = (site / "intro.html").read_text()
     assert "smoke" in index and "verdict" in index
 
