@@ -121,3 +121,10 @@ def check_neighbours(k, n_samples: int, name: str = "k") -> int:
     if n_samples <= k:
         raise ValueError(f"{name}={k} needs at least {k + 1} samples, got {n_samples}")
     return k
+
+
+def check_chunk_size(chunk_size, *, allow_none: bool = False) -> int | None:
+    """Rows per block of pairwise work: a positive integer (None means automatic when allowed)."""
+    if chunk_size is None and allow_none:
+        return None
+    return check_scalar(chunk_size, "chunk_size", kind=int, low=1)

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from ibtools._torch import reduce_row_chunks
-from ibtools._validation import check_positive, check_samples, check_scalar
+from ibtools._validation import check_chunk_size, check_positive, check_samples
 
 __all__ = ["bandwidth_kde", "entropy_kde"]
 
@@ -54,7 +54,7 @@ def _scott(x: torch.Tensor) -> float:
 
 
 def _validate(x, device, chunk_size):
-    chunk_size = check_scalar(chunk_size, "chunk_size", kind=int, low=1)
+    chunk_size = check_chunk_size(chunk_size)
     xt = check_samples(x, "x", min_samples=3, device=device)
     return xt, chunk_size
 

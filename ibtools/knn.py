@@ -27,10 +27,10 @@ from scipy.spatial import cKDTree
 from ibtools._torch import reduce_row_chunks
 from ibtools._validation import (
     check_choice,
+    check_chunk_size,
     check_neighbours,
     check_paired,
     check_samples,
-    check_scalar,
 )
 
 __all__ = ["entropy_knn", "mi_knn", "mi_ksg"]
@@ -58,10 +58,6 @@ def _log_unit_ball_volume(dim: int) -> float:
 def _digamma(values) -> np.ndarray:
     """Digamma of a float64 array (torch's kernel, so no extra scipy dependency path)."""
     return torch.special.digamma(torch.as_tensor(values, dtype=torch.float64)).numpy()
-
-
-def _check_chunk_size(chunk_size) -> int:
-    return check_scalar(chunk_size, "chunk_size", kind=int, low=1)
 
 
 def _use_tree(method: str, device: torch.device, dim: int, n: int, ksg: bool) -> bool:
@@ -290,7 +286,7 @@ def entropy_knn(
     True
     """
     method = check_choice(method, "method", _METHODS)
-    chunk_size = _check_chunk_size(chunk_size)
+    chunk_size = check_chunk_size(chunk_size)
     if not isinstance(weighted, bool):
         raise TypeError(f"weighted must be True or False, got {weighted!r}")
     xt = check_samples(x, "x", min_samples=2, device=device)
@@ -397,7 +393,7 @@ def mi_ksg(
     True
     """
     method = check_choice(method, "method", _METHODS)
-    chunk_size = _check_chunk_size(chunk_size)
+    chunk_size = check_chunk_size(chunk_size)
     xt, yt = check_paired(x, y, min_samples=2, device=device)
     n = xt.shape[0]
     k = check_neighbours(k, n)

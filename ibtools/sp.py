@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from ibtools._torch import make_generator, reduce_row_chunks, resolve_device
-from ibtools._validation import check_positive, check_samples, check_scalar
+from ibtools._validation import check_chunk_size, check_positive, check_samples, check_scalar
 
 __all__ = [
     "EntropyBounds",
@@ -82,12 +82,6 @@ class NoisyLayerMI(NamedTuple):
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def _check_chunk_size(chunk_size) -> int | None:
-    if chunk_size is None:
-        return None
-    return check_scalar(chunk_size, "chunk_size", kind=int, low=1)
 
 
 def _auto_rows(mix: _Mixture) -> int:
@@ -538,7 +532,7 @@ def entropy_gaussian_mixture(
     """
     sigma = check_positive(sigma, "sigma")
     n_mc = check_scalar(n_mc, "n_mc", kind=int, low=1)
-    chunk_size = _check_chunk_size(chunk_size)
+    chunk_size = check_chunk_size(chunk_size, allow_none=True)
     x = check_samples(centers, "centers", min_samples=1, device=_target_device(device))
     with torch.no_grad():
         (gen,) = _sub_generators(seed, x.device, 1)
@@ -614,7 +608,7 @@ def entropy_gaussian_mixture_bounds(
     True
     """
     sigma = check_positive(sigma, "sigma")
-    chunk_size = _check_chunk_size(chunk_size)
+    chunk_size = check_chunk_size(chunk_size, allow_none=True)
     x = check_samples(centers, "centers", min_samples=1, device=_target_device(device))
     n, d = x.shape
     with torch.no_grad():
@@ -751,7 +745,7 @@ def mi_noisy_layer(
         n_mc = check_scalar(n_mc, "n_mc", kind=int, low=1)
     if n_mc_total is not None:
         n_mc_total = check_scalar(n_mc_total, "n_mc_total", kind=int, low=1)
-    chunk_size = _check_chunk_size(chunk_size)
+    chunk_size = check_chunk_size(chunk_size, allow_none=True)
     s = _check_samples_3d(samples, _target_device(device))
     n_inputs, n_rep, d = s.shape
     if n_mc is None:
